@@ -1,0 +1,1 @@
+"""Renderers: a form run or a case as HTML, JSON Schema, or a Mermaid diagram."""
