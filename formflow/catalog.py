@@ -187,49 +187,111 @@ def read_definition(data: bytes | str, kind: str, name: str = "<string>") -> Rea
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
     problems.extend(_describe(source, error) for error in errors)
-    partial, pruned = _validate_pruned(model, migrated, source, errors)
-    return ReadResult(None, partial, source, _dedupe(problems), pruned)
+    partial, pruned, pruned_source = _validate_pruned(model, migrated, source, errors)
+    return ReadResult(None, partial, pruned_source, _dedupe(problems), pruned)
 
 
 def _validate_pruned(
     model: type[Definition], data: dict[str, Any], source: ParsedSource, errors: list[Any]
-) -> tuple[Definition | None, set[str]]:
-    """Cut the failing parts out until the rest validates (a few rounds at most)."""
+) -> tuple[Definition | None, set[str], ParsedSource]:
+    """Cut the failing parts out until the rest validates (a few rounds at most).
+
+    Returns the definition (or None), the names cut out, and a source whose
+    `ParsedSource.problem` maps paths of the pruned data back onto the file.
+    """
     pruned: set[str] = set()
+    rounds: list[dict[tuple[str | int, ...], set[int]]] = []
     current: Any = data
     for _ in range(8):
-        paths = [source.lines.resolve(e["loc"], missing=e["type"] == "missing") for e in errors]
-        current, cut = _without(current, paths)
-        if not cut:
-            return None, pruned
+        paths = [_data_path(current, e["loc"]) for e in errors]
+        current, cut, removed = _without(current, paths)
+        if not cut and not removed:
+            break
         pruned |= cut
+        rounds.append(removed)
         try:
-            return model.model_validate(current), pruned
+            definition = model.model_validate(current)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
-    return None, pruned
+            continue
+        return definition, pruned, _PrunedSource(source, rounds)
+    return None, pruned, source
 
 
-def _without(data: Any, paths: list[tuple[str | int, ...]]) -> tuple[Any, set[str]]:
-    """A copy of ``data`` without the value at each path (a missing key: its parent)."""
+def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """The part of a pydantic location that names values in ``data`` (tags dropped)."""
+    out: list[str | int] = []
+    for part in loc:
+        here = _value_at(data, out)
+        if (isinstance(here, dict) and part in here) or (
+            isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here)
+        ):
+            out.append(part)
+    if loc and (not out or out[-1] != loc[-1]) and isinstance(loc[-1], str):
+        out.append(loc[-1])  # a missing or unknown key: `_without` drops its holder
+    return tuple(out)
+
+
+class _PrunedSource(ParsedSource):
+    """A source whose problem paths come from data with list items removed."""
+
+    def __init__(self, source: ParsedSource, rounds: list[dict[tuple[str | int, ...], set[int]]]):
+        super().__init__(source.name, source.data, source.lines, source.text)
+        self.rounds = rounds
+
+    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+        return super().problem(_original_path(tuple(path), self.rounds), message)
+
+
+def _original_path(
+    path: tuple[str | int, ...], rounds: list[dict[tuple[str | int, ...], set[int]]]
+) -> tuple[str | int, ...]:
+    """Undo the index shifts of each pruning round, last round first."""
+    for removed in reversed(rounds):
+        out = list(path)
+        for prefix in sorted(removed, key=len):
+            depth = len(prefix)
+            index = out[depth] if len(out) > depth else None
+            if tuple(out[:depth]) == prefix and isinstance(index, int):
+                gone = removed[prefix]
+                kept = [i for i in range(index + len(gone) + 1) if i not in gone]
+                out[depth] = kept[index]
+        path = tuple(out)
+    return path
+
+
+def _without(
+    data: Any, paths: list[tuple[str | int, ...]]
+) -> tuple[Any, set[str], dict[tuple[str | int, ...], set[int]]]:
+    """A copy of ``data`` without the value at each path (a missing key: its parent).
+
+    Returns the copy, the names cut out, and the indexes removed from each list.
+    """
     cut: set[str] = set()
+    removed: dict[tuple[str | int, ...], set[int]] = {}
     result = json.loads(json.dumps(data))
-    # Deepest first, and list items from the end, so earlier removals keep indexes valid.
-    for path in sorted({p for p in paths if p}, key=lambda p: (len(p), p[-1:]), reverse=True):
+    targets: set[tuple[str | int, ...]] = set()
+    for path in paths:
+        parent = _value_at(result, path[:-1]) if path else None
+        present = isinstance(parent, dict | list) and _value_at(result, path) is not None
+        if path and not present and (not isinstance(parent, dict) or path[-1] not in parent):
+            path = path[:-1]  # a missing key: drop what should have held it
+        if path:
+            targets.add(path)
+    # Drop only the outermost of nested targets, then deepest first, and list items
+    # from the end, so that each removal leaves the other paths valid.
+    outer = {t for t in targets if not any(t[: len(o)] == o and t != o for o in targets)}
+    for path in sorted(
+        outer, key=lambda p: (len(p), p[-1] if isinstance(p[-1], int) else -1), reverse=True
+    ):
         parent = _value_at(result, path[:-1])
         last = path[-1]
         if isinstance(parent, dict) and last in parent:
             cut |= _names_in(last, parent.pop(last))
         elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
             cut |= _names_in(None, parent.pop(last))
-        elif len(path) > 1:
-            # The key is missing: drop what should have held it.
-            grand = _value_at(result, path[:-2])
-            if isinstance(grand, dict) and path[-2] in grand:
-                cut |= _names_in(path[-2], grand.pop(path[-2]))
-            elif isinstance(grand, list) and isinstance(path[-2], int) and path[-2] < len(grand):
-                cut |= _names_in(None, grand.pop(path[-2]))
-    return result, cut
+            removed.setdefault(path[:-1], set()).add(last)
+    return result, cut, removed
 
 
 def _names_in(key: str | int | None, value: Any) -> set[str]:

@@ -86,6 +86,10 @@ WORKFLOW_NAMES = frozenset(
 RESERVED_IDS = GLOBAL_NAMES | WORKFLOW_NAMES | {"loop", "self", "row"}
 
 
+_RE2_QUIET = re2.Options()
+_RE2_QUIET.log_errors = False  # report through problems, not on stderr
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the nearest candidate, or an empty string."""
     match = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
@@ -122,9 +126,11 @@ class Report:
         except ExpressionError as exc:
             self.add(path, f"invalid {'template' if template else 'expression'}: {exc.reason}")
             return
+        for attribute in sorted(compiled.private):
+            self.add(path, f"{attribute!r}: names starting with '_' are not allowed")
         for name in sorted(compiled.names - names.keys() - self.ignore):
             kind = "name" if template else "field"
-            self.add(path, f"unknown {kind} {name!r}{suggest(name, names)}")
+            self.add(path, f"unknown {kind} {name!r}{suggest(name, names.keys() | self.ignore)}")
         for root, attribute in sorted(compiled.paths):
             allowed = names.get(root)
             if allowed is not None and attribute not in allowed and attribute not in self.ignore:
@@ -217,9 +223,12 @@ def _check_field(
         report.expression((*path, "row_label"), field.row_label, names, template=True)
     if isinstance(field, TextField) and field.pattern is not None:
         try:
-            re2.compile(field.pattern)
+            re2.compile(field.pattern, _RE2_QUIET)
         except re2.error as exc:
-            report.add((*path, "pattern"), f"invalid regular expression: {exc}")
+            reason = exc.args[0] if exc.args else exc
+            if isinstance(reason, bytes):
+                reason = reason.decode("utf-8", "replace")
+            report.add((*path, "pattern"), f"invalid regular expression: {reason}")
     if isinstance(field, ComputedField):
         report.expression((*path, "expression"), field.expression, names)
     if isinstance(field, CommentField):

@@ -108,6 +108,8 @@ class _Names:
     names: frozenset[str]
     #: Attribute or constant-key chains of length two (``("answers", "x")``).
     paths: frozenset[tuple[str, str]]
+    #: Attributes starting with ``_`` read anywhere: never allowed in a catalogue.
+    private: frozenset[str]
 
 
 def _names_of(tree: nodes.Node) -> _Names:
@@ -118,6 +120,13 @@ def _names_of(tree: nodes.Node) -> _Names:
         if node.ctx == "load" and node.name not in assigned
     }
     paths: set[tuple[str, str]] = set()
+    private = {node.attr for node in tree.find_all(nodes.Getattr) if node.attr.startswith("_")} | {
+        node.arg.value
+        for node in tree.find_all(nodes.Getitem)
+        if isinstance(node.arg, nodes.Const)
+        and isinstance(node.arg.value, str)
+        and node.arg.value.startswith("_")
+    }
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         base = getattr(node, "node", None)
         if not isinstance(base, nodes.Name) or base.name in assigned:
@@ -128,7 +137,7 @@ def _names_of(tree: nodes.Node) -> _Names:
             key = node.arg
             if isinstance(key, nodes.Const) and isinstance(key.value, str):
                 paths.add((base.name, key.value))
-    return _Names(frozenset(names), frozenset(paths))
+    return _Names(frozenset(names), frozenset(paths), frozenset(private))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -138,6 +147,7 @@ class CompiledExpression:
     source: str
     names: frozenset[str]
     paths: frozenset[tuple[str, str]]
+    private: frozenset[str]
     _code: Any
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
@@ -164,6 +174,7 @@ class CompiledTemplate:
     source: str
     names: frozenset[str]
     paths: frozenset[tuple[str, str]]
+    private: frozenset[str]
     _template: Any
 
     def render(self, context: Mapping[str, Any]) -> str:
@@ -203,7 +214,7 @@ def compile_expression(source: str) -> CompiledExpression:
         code = _ENV.compile_expression(source, undefined_to_none=False)
     except TemplateError as exc:
         raise ExpressionError(source, f"syntax error: {exc.message or exc}") from exc
-    return CompiledExpression(source, found.names, found.paths, code)
+    return CompiledExpression(source, found.names, found.paths, found.private, code)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -215,4 +226,4 @@ def compile_template(source: str) -> CompiledTemplate:
         template = _ENV.from_string(tree)
     except TemplateError as exc:
         raise ExpressionError(source, f"syntax error: {exc.message or exc}") from exc
-    return CompiledTemplate(source, found.names, found.paths, template)
+    return CompiledTemplate(source, found.names, found.paths, found.private, template)

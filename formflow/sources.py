@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -33,7 +33,11 @@ MAX_NODES = 200_000
 Path = tuple[str | int, ...]
 
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+# Unlike YAML 1.2, a number with a leading zero (`007`, a postcode such as `01000`)
+# stays text: in a catalogue it is a code far more often than a number.
+_FLOAT = re.compile(
+    r"^[-+]?(?:(?:0|[1-9][0-9_]*)?\.[0-9]+|(?:0|[1-9][0-9_]*)\.?)(?:[eE][-+]?[0-9]+)?$"
+)
 _SPECIAL_FLOAT = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
 
 
@@ -229,7 +233,9 @@ def parse(text: str | bytes, name: str = "<string>") -> tuple[ParsedSource | Non
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         reason = exc.problem or exc.context or "invalid YAML"
-        return None, [Problem(name, line, "", f"invalid YAML: {reason}")]
+        rows = text.splitlines()
+        quoted = rows[line - 1].strip() or None if line and line <= len(rows) else None
+        return None, [Problem(name, line, "", f"invalid YAML: {reason}", quoted)]
     except yaml.YAMLError as exc:
         return None, [Problem(name, None, "", f"invalid YAML: {exc}")]
     except RecursionError:
@@ -245,7 +251,8 @@ def parse(text: str | bytes, name: str = "<string>") -> tuple[ParsedSource | Non
         return None, [Problem(name, exc.line, "", "mapping keys must be plain scalars")]
     except RecursionError:
         return None, [Problem(name, None, "", "file is nested too deeply")]
-    return ParsedSource(name, data, builder.lines, text), builder.problems
+    parsed = ParsedSource(name, data, builder.lines, text)
+    return parsed, [replace(p, source_line=parsed.source_line(p.line)) for p in builder.problems]
 
 
 def _too_big(size: int) -> str:
