@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,6 +292,9 @@ def _without(
         elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
             cut |= _names_in(None, parent.pop(last))
             removed.setdefault(path[:-1], set()).add(last)
+            if len(path) > 1 and isinstance(path[-2], str):
+                # roles.receiver[0] cut out: `receiver` lost a value, don't call it empty.
+                cut.add(path[-2])
     return result, cut, removed
 
 
@@ -321,31 +325,23 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 # Every key any model accepts: the vocabulary for "did you mean" on unknown keys.
 def _vocabulary() -> dict[str, set[str]]:
+    from typing import get_args
+
     from formflow.definitions import forms, workflows
 
-    by_tag: dict[str, set[str]] = {}
     everything: set[str] = set()
-    stack: list[Any] = list(KINDS.values())
-    models: set[Any] = set()
-    for module in (forms, workflows):
+    for module in (forms, workflows, *(sys.modules[m.__module__] for m in KINDS.values())):
         for name in dir(module):
             value = getattr(module, name)
             if isinstance(value, type) and hasattr(value, "model_fields"):
-                stack.append(value)
-    while stack:
-        model = stack.pop()
-        if model in models:
-            continue
-        models.add(model)
-        keys = set(model.model_fields)
-        everything |= keys
-        for tag_key in ("type", "do"):
-            annotation = model.model_fields.get(tag_key)
-            args = getattr(annotation.annotation, "__args__", ()) if annotation else ()
-            for tag in args:
-                if isinstance(tag, str):
-                    by_tag[f"{tag_key}:{tag}"] = keys
-    by_tag[""] = everything
+                everything |= set(value.model_fields)
+    by_tag: dict[str, set[str]] = {"": everything}
+    # Only the members of the two tagged unions: a `type` or `do` key elsewhere (a
+    # parameter's `type: text`) must not stand for a field or a step.
+    for tag_key, union in (("type", forms.AnyField), ("do", workflows.Step)):
+        for member in get_args(get_args(union)[0]):
+            for tag in get_args(member.model_fields[tag_key].annotation):
+                by_tag[f"{tag_key}:{tag}"] = set(member.model_fields)
     return by_tag
 
 
@@ -389,10 +385,20 @@ def _describe(source: ParsedSource, error: Any) -> Problem:
         hint = checks.suggest(str(value), choices) if isinstance(value, str) else ""
         message = f"{value!r} is not one of {expected}{hint}"
     elif kind == "string_pattern_mismatch":
-        message = f"{error.get('input')!r} is not valid here ({_pattern_words(loc)})"
+        words = _PATTERN_WORDS.get(str(error.get("ctx", {}).get("pattern")), _pattern_words(loc))
+        message = f"{error.get('input')!r} is not valid here ({words})"
     elif kind.startswith("value_error"):
         message = message.removeprefix("Value error, ")
     return source.problem(path, message)
+
+
+_SLUG_WORDS = "a slug: lowercase letters, digits and hyphens, e.g. 'demande-de-bac'"
+_ID_WORDS = "an id: lowercase letter first, then lowercase letters, digits or '_'"
+_PATTERN_WORDS = {
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$": _SLUG_WORDS,
+    r"^[a-z][a-z0-9_]*$": _ID_WORDS,
+    r"^#[0-9a-fA-F]{6}$": "a colour such as '#1e40af'",
+}
 
 
 def _pattern_words(loc: tuple[str | int, ...]) -> str:
@@ -561,7 +567,12 @@ def load_site(
             form=form,
             workflow=workflow,
             parameters={
-                name: values.get(name, parameter.default)
+                name: values.get(
+                    name,
+                    False
+                    if parameter.default is None and parameter.type == "boolean"
+                    else parameter.default,
+                )
                 for name, parameter in form.definition.parameters.items()
             },
             roles={

@@ -33,6 +33,7 @@ from formflow.definitions.sites import SiteDefinition
 from formflow.definitions.workflows import (
     SUBMITTER,
     Action,
+    AnonymiseStep,
     CardStep,
     CommentStep,
     EmailStep,
@@ -99,21 +100,44 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
 class Report:
     """Collects the problems found in one file."""
 
-    def __init__(self, source: ParsedSource, ignore: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        source: ParsedSource,
+        ignore: Collection[str] = (),
+        *,
+        only_roots: Collection[str] | None = None,
+    ) -> None:
         self.source = source
         self.problems: list[Problem] = []
         #: Names of parts cut out of an invalid file: never reported as unknown.
         self.ignore = frozenset(ignore)
+        #: When set, report only unknown attributes of these roots (``answers.x``):
+        #: used to re-check a shared workflow against each form, without repeating
+        #: the problems of the workflow itself.
+        self.only_roots = None if only_roots is None else frozenset(only_roots)
 
     def add(self, path: Sequence[str | int], message: str) -> None:
-        self.problems.append(self.source.problem(path, message))
+        if self.only_roots is None:
+            self.problems.append(self.source.problem(path, message))
+
+    def per_form(self, path: Sequence[str | int], message: str) -> None:
+        """Report a problem that depends on the form a shared workflow is used with."""
+        if self.only_roots is not None:
+            self.problems.append(self.source.problem(path, message))
 
     def unknown(
-        self, path: Sequence[str | int], what: str, name: str, known: Iterable[str]
+        self,
+        path: Sequence[str | int],
+        what: str,
+        name: str,
+        known: Iterable[str],
+        where: str = "",
     ) -> None:
+        """Report ``unknown <what> 'name'<where> (did you mean …?)``."""
         if name in self.ignore:
             return
-        self.add(path, f"unknown {what} {name!r}{suggest(name, known)}")
+        near = suggest(name, [*known, *self.ignore])
+        self.add(path, f"unknown {what} {name!r}{where}{near}")
 
     def expression(
         self, path: Path, source: str | None, names: Namespaces, *, template: bool = False
@@ -135,7 +159,11 @@ class Report:
             allowed = names.get(root)
             if allowed is not None and attribute not in allowed and attribute not in self.ignore:
                 near = suggest(attribute, allowed).replace("'", f"'{root}.", 1)
-                self.add(path, f"unknown {root}.{attribute}{near}")
+                message = f"unknown {root}.{attribute}{near}"
+                if self.only_roots is None:
+                    self.add(path, message)
+                elif root in self.only_roots:
+                    self.problems.append(self.source.problem(path, message))
 
     def text(self, path: Path, text: str | Mapping[str, str] | None, names: Namespaces) -> None:
         """Check a `Text` that is also a template, in each of its languages."""
@@ -152,6 +180,14 @@ def _globals(params: Collection[str]) -> dict[str, Collection[str] | None]:
     return names
 
 
+def _check_file_name(report: Report, slug: str) -> None:
+    """A file is named after its slug, so that ``forms/<slug>.yaml`` finds it."""
+    name = report.source.name.rsplit("/", 1)[-1]
+    stem, dot, extension = name.rpartition(".")
+    if dot and extension in ("yaml", "yml", "json") and stem != slug:
+        report.add(("slug",), f"slug {slug!r} differs from the file name {stem!r}")
+
+
 def check_form(
     form: FormDefinition,
     source: ParsedSource,
@@ -166,9 +202,7 @@ def check_form(
     or to None for a card file that exists but is itself invalid (not checked again).
     """
     report = Report(source, ignore)
-    expected = source.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    if form.slug != expected:
-        report.add(("slug",), f"slug {form.slug!r} differs from the file name {expected!r}")
+    _check_file_name(report, form.slug)
     if form.workflow not in workflows:
         report.unknown(("workflow",), "workflow", form.workflow, workflows)
     params = set(form.parameters)
@@ -194,13 +228,21 @@ def check_form(
                 if target not in page_ids:
                     report.unknown(
                         ("pages", p, "checks", c, "fields", i),
-                        "field of this page",
+                        "field",
                         target,
                         page_ids,
+                        " on this page",
                     )
 
+    for name, parameter in form.parameters.items():
+        if parameter.default is not None:
+            error = _check_parameter_value(parameter, parameter.default)
+            if error:
+                report.add(("parameters", name, "default"), error)
     seen: set[str] = set()
     for path, field in everything:
+        if isinstance(field, BlockField) and path.count("fields") > 1:
+            report.add((*path, "type"), "a block cannot hold another block")
         if field.id in seen:
             report.add((*path, "id"), f"field id {field.id!r} is used twice in this form")
         seen.add(field.id)
@@ -279,7 +321,8 @@ def check_workflow(
     With ``answers`` and ``params`` (a form's field ids and parameters), only the
     expression names are checked, against that form.
     """
-    report = Report(source, ignore)
+    per_form = answers is not None
+    report = Report(source, ignore, only_roots={"answers", "params"} if per_form else None)
     names = _workflow_names(workflow, answers, params)
     for path, step in _iter_steps(workflow):
         _check_step(report, path, step, workflow, names, cards)
@@ -293,7 +336,7 @@ def check_workflow(
             here = ("statuses", sid, "timeouts", t)
             report.expression((*here, "at"), timeout.at, names)
             report.expression((*here, "condition"), timeout.condition, names)
-    if answers is None:
+    if not per_form:
         _check_structure(report, workflow)
     return report.problems
 
@@ -367,9 +410,18 @@ def _check_step(
             card_fields = {f.id for f in card.fields}
             for key, value in step.values.items():
                 if key not in card_fields:
-                    report.unknown((*path, "values", key), "card field", key, card_fields)
+                    report.unknown(
+                        (*path, "values", key), "field", key, card_fields, f" in card {step.card!r}"
+                    )
                 report.expression((*path, "values", key), value, names, template=True)
             report.expression((*path, "match"), step.match, {**dict.fromkeys(card_fields), **names})
+    elif isinstance(step, AnonymiseStep):
+        answers = names.get("answers")
+        for key in ("fields", "keep"):
+            for i, name in enumerate(getattr(step, key) or ()):
+                if answers is not None and name not in answers:
+                    near = suggest(name, answers)
+                    report.per_form((*path, key, i), f"unknown field {name!r}{near}")
     elif getattr(step, "role", None) is not None and step.role not in workflow.roles:
         report.unknown((*path, "role"), "role", step.role, workflow.roles)
 
@@ -377,6 +429,17 @@ def _check_step(
 def _check_structure(report: Report, workflow: WorkflowDefinition) -> None:
     """Targets, roles, reachability and dead ends."""
     statuses = workflow.statuses
+    _check_file_name(report, workflow.slug)
+    if SUBMITTER in workflow.roles:
+        report.add(
+            ("roles", SUBMITTER),
+            f"{SUBMITTER!r} is the reserved role of the citizen "
+            "who submitted the case; do not declare it",
+        )
+    global_ids = [g.id for g in workflow.global_actions]
+    for g, action_id in enumerate(global_ids):
+        if action_id in global_ids[:g]:
+            report.add(("global_actions", g, "id"), f"global action id {action_id!r} is used twice")
     if workflow.initial not in statuses:
         report.unknown(("initial",), "status", workflow.initial, statuses)
     roles = set(workflow.roles) | {SUBMITTER}
@@ -463,9 +526,7 @@ def check_card(
 ) -> list[Problem]:
     """Ids, key and label template of one card model."""
     report = Report(source, ignore)
-    expected = source.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    if card.slug != expected:
-        report.add(("slug",), f"slug {card.slug!r} differs from the file name {expected!r}")
+    _check_file_name(report, card.slug)
     ids = [f.id for f in card.fields]
     for i, field_id in enumerate(ids):
         if field_id in ids[:i]:
@@ -490,6 +551,7 @@ def check_site(
 ) -> list[Problem]:
     """Adopted procedures, parameter values, role mapping, groups, cards, secrets."""
     report = Report(source, ignore)
+    _check_file_name(report, site.slug)
     groups = set(site.groups)
     all_roles: set[str] = set()
     categories: set[str] = set()
@@ -506,13 +568,18 @@ def check_site(
             parameter = form.parameters.get(name)
             if parameter is None:
                 report.unknown(
-                    (*here, "parameters", name), f"parameter of {slug!r}", name, form.parameters
+                    (*here, "parameters", name),
+                    "parameter",
+                    name,
+                    form.parameters,
+                    f" of {slug!r}",
                 )
             else:
                 error = _check_parameter_value(parameter, value)
                 if error:
                     report.add((*here, "parameters", name), error)
         for name, parameter in form.parameters.items():
+            # A boolean parameter without a default is simply false.
             if name not in values and parameter.default is None and parameter.type != "boolean":
                 report.add(
                     (*here, "parameters") if adoption else here,
@@ -528,13 +595,14 @@ def check_site(
             if role not in workflow.roles:
                 report.unknown(
                     (*here, "roles", role),
-                    f"role of workflow {workflow.slug!r}",
+                    "role",
                     role,
                     workflow.roles,
+                    f" in workflow {workflow.slug!r}",
                 )
         for role in workflow.roles:
             mapped = local_roles.get(role, site.roles.get(role))
-            if not mapped:
+            if not mapped and role not in report.ignore:
                 report.add(
                     here,
                     f"role {role!r} of workflow {workflow.slug!r} is given to no "
@@ -553,14 +621,24 @@ def check_site(
                 )
     for role, role_groups in site.roles.items():
         if role not in all_roles:
-            report.unknown(("roles", role), "role (no adopted workflow has it)", role, all_roles)
+            report.unknown(
+                ("roles", role),
+                "role",
+                role,
+                all_roles,
+                " (no adopted procedure's workflow has it)",
+            )
         for i, group in enumerate(role_groups):
             if group not in groups:
                 report.unknown(("roles", role, i), "group", group, groups)
     for category in site.categories:
         if category not in categories:
             report.unknown(
-                ("categories", category), "category (no adopted form has it)", category, categories
+                ("categories", category),
+                "category",
+                category,
+                categories,
+                " (no adopted form has it)",
             )
     for slug, records in site.cards.items():
         card = cards.get(slug)
@@ -579,7 +657,7 @@ def _check_records(
     for r, record in enumerate(records):
         for name in record:
             if name not in ids:
-                report.unknown((*path, r, name), f"field of card {card.slug!r}", name, ids)
+                report.unknown((*path, r, name), "field", name, ids, f" in card {card.slug!r}")
         key = record.get(card.key)
         if key is None:
             report.add((*path, r), f"record has no {card.key!r} (the card's key)")

@@ -8,6 +8,7 @@ catch them all in one place:
   |                   located (file, line, path inside the file); raised by the loaders
   + ExpressionError - a condition or template that does not compile or may not be used
   + NotFoundError   - a procedure, workflow, card or case that does not exist
+  + ConflictError   - a case changed since it was read (two agents at once): reload, retry
 
 Problems with what a citizen typed are not exceptions: the form engine returns them as
 data so that a page can show them all at once.
@@ -28,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ConflictError",
     "DefinitionError",
     "ExpressionError",
     "FormflowError",
@@ -107,3 +109,10 @@ class ExpressionError(FormflowError):
 
 class NotFoundError(FormflowError, LookupError):
     """Something asked for by name (a procedure, a workflow, a card, a case) does not exist."""
+
+
+class ConflictError(FormflowError):
+    """The case changed since it was read: another agent or a timer acted first.
+
+    Nothing was written; reload the case and decide again.
+    """

@@ -32,11 +32,11 @@ MAX_NODES = 200_000
 
 Path = tuple[str | int, ...]
 
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
 # Unlike YAML 1.2, a number with a leading zero (`007`, a postcode such as `01000`)
 # stays text: in a catalogue it is a code far more often than a number.
 _FLOAT = re.compile(
-    r"^[-+]?(?:(?:0|[1-9][0-9_]*)?\.[0-9]+|(?:0|[1-9][0-9_]*)\.?)(?:[eE][-+]?[0-9]+)?$"
+    r"^[-+]?(?:(?:0|[1-9][0-9]*)?\.[0-9]+|(?:0|[1-9][0-9]*)\.?)(?:[eE][-+]?[0-9]+)?$"
 )
 _SPECIAL_FLOAT = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
 
@@ -186,7 +186,7 @@ class _Builder:
         if tag == "tag:yaml.org,2002:bool":
             return value.lower() == "true"
         if tag == "tag:yaml.org,2002:int":
-            return int(value.replace("_", ""), 0)
+            return int(value, 0)
         if tag == "tag:yaml.org,2002:float":
             return float(_SPECIAL_FLOAT.get(value.lower()) or value)
         self.problems.append(

@@ -201,6 +201,7 @@ def test_a_required_parameter_without_default_must_be_set(catalog: Catalog) -> N
     ).encode()
     catalog = load_catalog(DictLoader(files))
     site = {
+        "format": 1,
         "slug": "s",
         "name": "S",
         "groups": {"g": "G"},
@@ -223,3 +224,43 @@ def test_an_empty_catalogue_is_valid_but_empty() -> None:
 def test_a_file_that_is_not_a_mapping_is_refused() -> None:
     with pytest.raises(DefinitionError, match="a form file must be a mapping"):
         load_catalog({"forms/x.yaml": "- a\n- b\n"})
+
+
+def test_a_shared_workflow_is_checked_against_each_form_once() -> None:
+    files = _catalogue_files()
+    workflow = files["workflows/traitement-simple.yaml"].decode()
+    files["workflows/traitement-simple.yaml"] = workflow.replace(
+        "      - {do: anonymise}", "      - {do: anonymise, keep: [adresse, telephon]}"
+    ).encode()
+    with pytest.raises(DefinitionError) as caught:
+        load_catalog(DictLoader(files))
+    assert [p.message for p in caught.value.problems] == [
+        "unknown field 'telephon' (did you mean 'telephone'?) (with form 'demande-de-bac')"
+    ]
+
+
+def test_boolean_parameters_default_to_false(catalog: Catalog) -> None:
+    files = _catalogue_files()
+    form = files["forms/demande-de-bac.yaml"].decode()
+    files["forms/demande-de-bac.yaml"] = form.replace(
+        "parameters:\n", "parameters:\n  sur_rendez_vous: {type: boolean, label: Sur rendez-vous}\n"
+    ).encode()
+    site = load_site(CATALOG / "sites/demo.yaml", load_catalog(DictLoader(files)))
+    assert site.procedure("demande-de-bac").parameters["sur_rendez_vous"] is False
+
+
+@pytest.mark.parametrize("value", ["yes", "on", "oui", 1])
+def test_booleans_must_be_true_or_false(value: object) -> None:
+    text = (CATALOG / "forms/demande-de-bac.yaml").read_text().replace(
+        "tracking_code", "x"
+    ) + f"tracking_code: {value}\n"
+    result = read_definition(text.encode(), "forms", "forms/demande-de-bac.yaml")
+    assert [p.path for p in result.problems] == ["tracking_code"]
+
+
+def test_format_is_required() -> None:
+    text = (CATALOG / "cards/modeles-de-bac.yaml").read_text().replace("format: 1\n", "")
+    result = read_definition(text, "cards", "cards/modeles-de-bac.yaml")
+    assert [(p.path, p.message) for p in result.problems] == [
+        ("format", "missing required key 'format'")
+    ]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 __all__ = [
     "FORMAT_VERSION",
@@ -14,6 +14,7 @@ __all__ = [
     "Definition",
     "Duration",
     "Expression",
+    "Flag",
     "FormatVersion",
     "Identifier",
     "LanguageCode",
@@ -58,6 +59,9 @@ Template = Annotated[str, StringConstraints(max_length=20000)]
 ColourHex = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 #: The file format version.
 FormatVersion = Literal[1]
+#: A boolean written ``true`` or ``false``: ``yes``, ``on`` or ``1`` are refused, so the
+#: YAML 1.2 rule of the reader cannot be bypassed by pydantic's lenient parsing.
+Flag = Annotated[bool, Strict()]
 
 _DURATION = re.compile(
     r"^\s*(?P<sign>[-+])?\s*(?P<amount>\d{1,5})\s+"
@@ -131,8 +135,9 @@ class Model(BaseModel):
 class Definition(Model):
     """Base of the four file kinds; every file carries its format version."""
 
-    format: FormatVersion = 1
-    """The definition format version; formflow migrates older formats when it loads them."""
+    format: FormatVersion
+    """The definition format version (required): formflow migrates older formats when it
+    loads them, so a file must say which one it is written in."""
 
     def dump(self) -> dict[str, Any]:
         """The definition as plain data, without keys left at their default."""

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ByteSize, Field, StringConstraints, model_validator
 
 from formflow.definitions.common import (
+    Flag,
     Definition,
     Duration,
     Expression,
@@ -127,7 +128,7 @@ class Prefill(Model):
     """An attribute of the signed-in user's profile (``email``, ``last_name`` …)."""
     query: Identifier | None = None
     """A query-string parameter of the page that opened the form."""
-    locked: bool = False
+    locked: Flag = False
     """The citizen cannot change a prefilled value."""
 
     @model_validator(mode="after")
@@ -192,14 +193,14 @@ class _InputField(_BaseField):
     """The question, as the citizen reads it (the HTML label)."""
     hint: Text | None = None
     """Help shown under the label."""
-    required: bool = True
+    required: Flag = True
     """An answer must be given (for a boolean: the box must be ticked)."""
     prefill: Prefill | None = None
     messages: dict[Identifier, Text] = {}
     """Custom error messages by error code (``required``, ``pattern``, ``too_long`` …)."""
-    in_summary: bool = True
+    in_summary: Flag = True
     """Shown on the summary page and to agents."""
-    personal: bool = True
+    personal: Flag = True
     """Personal data: erased when a case is anonymised."""
 
 
@@ -304,7 +305,7 @@ class BooleanField(_InputField):
     """A checkbox. ``required: true`` means it must be ticked (consent)."""
 
     type: Literal["boolean"]
-    required: bool = False
+    required: Flag = False
 
 
 class _ChoiceMixin(_InputField):
@@ -368,7 +369,7 @@ class AddressField(_InputField):
 
     type: Literal["address"]
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "FR"
-    geocode: bool = True
+    geocode: Flag = True
     """Offer address completion from the site's geocoder when JavaScript is on."""
 
 
@@ -376,7 +377,7 @@ class MapField(_InputField):
     """A point on a map: latitude, longitude and, optionally, an address."""
 
     type: Literal["map"]
-    with_address: bool = True
+    with_address: Flag = True
     center: tuple[float, float] | None = None
     """Initial map centre (latitude, longitude); defaults to the site's."""
     zoom: Annotated[int, Field(ge=1, le=20)] = 15
@@ -389,9 +390,12 @@ class ComputedField(_BaseField):
     label: Text | None = None
     expression: Expression
     """A jinja2 expression, e.g. ``nombre_copies * params.tarif``."""
-    freeze: bool = False
+    freeze: Flag = False
     """Keep the first value computed instead of recomputing it."""
-    visible: bool = False
+    visible: Flag = False
+    """Shown to the citizen on the summary page."""
+    personal: Flag = False
+    """Derived from personal data: erased when a case is anonymised."""
 
 
 class TitleField(_BaseField):
@@ -559,13 +563,13 @@ class FormDefinition(Definition):
     workflow: Slug
     """The workflow (``catalog/workflows/<slug>.yaml``) cases of this form follow."""
     parameters: dict[Identifier, Parameter] = {}
-    tracking_code: bool = True
+    tracking_code: Flag = True
     """Give the citizen a tracking code to follow the case without an account."""
-    confirmation_page: bool = True
+    confirmation_page: Flag = True
     """Show a summary to check before submitting."""
     access: Literal["anyone", "signed_in", "agents"] = "anyone"
     """Who may submit: anyone, signed-in citizens only, or agents on a citizen's behalf."""
-    drafts: bool = True
+    drafts: Flag = True
     """Citizens may save a draft and come back to it."""
     pages: Annotated[list[Page], Field(min_length=1)]
 

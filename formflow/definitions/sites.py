@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, EmailStr, Field, StringConstraints
 
 from formflow.definitions.common import (
+    Flag,
     ColourHex,
     Definition,
     Identifier,
@@ -60,7 +61,7 @@ class Adoption(Model):
     """Workflow role -> agent groups, overriding the site-wide ``roles`` for this one."""
     title: Text | None = None
     """A local title replacing the catalogue's."""
-    enabled: bool = True
+    enabled: Flag = True
     """False keeps the settings but hides the procedure."""
 
 

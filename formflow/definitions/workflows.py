@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from formflow.definitions.common import (
+    Flag,
     ColourHex,
     Definition,
     Duration,
@@ -131,7 +132,7 @@ class CommentStep(_Step):
 
     do: Literal["comment"]
     text: Template
-    visible_to_citizen: bool = True
+    visible_to_citizen: Flag = True
 
 
 class AssignStep(_Step):
@@ -197,7 +198,7 @@ class Action(Model):
     """Offered only when this is true."""
     comment: Literal["none", "optional", "required"] = "none"
     """Whether the person writes a comment (kept in the history)."""
-    comment_visible_to_citizen: bool = True
+    comment_visible_to_citizen: Flag = True
     form: list[AnyField] = []
     """A small form asked when taking the action; answers go to ``action.<id>``."""
     steps: list[Step] = []
@@ -267,9 +268,9 @@ class Status(Model):
     label: Text
     colour: ColourHex = "#5a6b7b"
     """Shown on badges in the back office."""
-    visible: bool = True
+    visible: Flag = True
     """Shown to the citizen; a hidden status shows the citizen the last visible one."""
-    final: bool = False
+    final: Flag = False
     """The case is closed in this status."""
     message: Template | None = None
     """Shown to the citizen on the case page while in this status."""
