@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ByteSize, Field, StringConstraints, model_validator
 
 from formflow.definitions.common import (
-    Flag,
     Definition,
     Duration,
     Expression,
+    Flag,
     Identifier,
     Model,
     Slug,

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, EmailStr, Field, StringConstraints
 
 from formflow.definitions.common import (
-    Flag,
     ColourHex,
     Definition,
+    Flag,
     Identifier,
     LanguageCode,
     Model,

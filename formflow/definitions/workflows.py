@@ -17,11 +17,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from formflow.definitions.common import (
-    Flag,
     ColourHex,
     Definition,
     Duration,
     Expression,
+    Flag,
     Identifier,
     Model,
     Slug,
