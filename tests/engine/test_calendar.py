@@ -381,6 +381,13 @@ def test_business_days_between_examples() -> None:
     assert business_days_between(date(2024, 12, 31), date(2025, 12, 31), "FR-57") == 249
 
 
+def test_business_days_between_takes_datetimes_by_their_date() -> None:
+    start, end = at(2025, 7, 11, 18, 0), at(2025, 7, 15, 8, 0)
+    assert business_days_between(start, end, "FR") == 1
+    with pytest.raises(ValueError, match="supported"):
+        business_days_between(start, end, "US")
+
+
 # --- Properties -------------------------------------------------------------------------
 
 ZONES = st.sampled_from([PARIS, BRUSSELS, ZoneInfo("Europe/Luxembourg")])
