@@ -43,7 +43,7 @@ LAYERS = [
     {"formflow.expressions"},
     {"formflow.checks", "formflow.loaders", "formflow.catalog"},
     {"formflow.engine"},
-    {"formflow.renderers", "formflow.storage"},
+    {"formflow.renderers", "formflow.storage", "formflow.delivery", "formflow.worker"},
     {"formflow.web"},
     {"formflow.cli"},
 ]
