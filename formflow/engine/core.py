@@ -14,19 +14,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from formflow.catalog import Procedure, Site
 from formflow.definitions.forms import EmailField, iter_fields
 from formflow.definitions.workflows import Action
-from formflow.engine.cases import Actor, Case, Changes, Channel, new_id, new_tracking_code
+from formflow.engine.cases import (
+    Actor,
+    Case,
+    Changes,
+    Channel,
+    Timer,
+    new_id,
+    new_tracking_code,
+)
 from formflow.engine.effects import StepContext
 from formflow.engine.store import Store
 from formflow.engine.workflow import Outcome, Refusal, RuntimeCache, WorkflowRuntime
 from formflow.exceptions import ConflictError
 
 __all__ = ["Engine"]
+
+log = logging.getLogger("formflow.engine")
 
 Clock = Callable[[], dt.datetime]
 
@@ -152,26 +163,35 @@ class Engine:
         return self.store.save(result.case, result.changes, expected_version=case.version)
 
     def run_timers(self, limit: int = 100) -> int:
-        """Fire the timers due now; returns how many fired. Safe to run concurrently:
-        a timer whose case changed meanwhile is left for the next run."""
+        """Fire the timers due now; returns how many fired.
+
+        Safe to run in several workers at once: a timer whose case changed meanwhile
+        is left for the next run. A timer that fails (its procedure was removed, an
+        expression raises) is logged and skipped, so it never holds the others back.
+        """
         fired = 0
         for timer in self.store.due_timers(self.clock(), limit):
-            case = self.store.get(timer.case_id)
-            procedure = self.procedure(case.form)
-            result = self.runtime(procedure).fire_timer(
-                case, timer, self.context(procedure, Actor.system())
-            )
-            outcome = (
-                result
-                if isinstance(result, Outcome)
-                else Outcome(case, Changes(fired_timers=[timer.id]))
-            )
             try:
-                self.store.save(outcome.case, outcome.changes, expected_version=case.version)
+                fired += self._fire_timer(timer)
             except ConflictError:
                 continue
-            fired += isinstance(result, Outcome)
+            except Exception:  # one broken timer must not stop every other one
+                log.exception("timer %s of case %s failed", timer.id, timer.case_id)
         return fired
+
+    def _fire_timer(self, timer: Timer) -> int:
+        case = self.store.get(timer.case_id)
+        procedure = self.procedure(case.form)
+        result = self.runtime(procedure).fire_timer(
+            case, timer, self.context(procedure, Actor.system())
+        )
+        outcome = (
+            result
+            if isinstance(result, Outcome)
+            else Outcome(case, Changes(fired_timers=[timer.id]))
+        )
+        self.store.save(outcome.case, outcome.changes, expected_version=case.version)
+        return 1 if isinstance(result, Outcome) else 0
 
 
 def _first_email(answers: Mapping[str, Any], procedure: Procedure) -> str | None:

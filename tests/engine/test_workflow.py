@@ -237,3 +237,17 @@ def test_one_runtime_per_workflow_version(engine: Engine) -> None:
     procedure = engine.procedure("demande-test")
     assert engine.runtime(procedure) is engine.runtime(procedure)
     assert isinstance(engine.runtime(procedure), WorkflowRuntime)
+
+
+def test_a_broken_timer_does_not_hold_the_others_back(
+    engine: Engine, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    from formflow.engine.cases import Timer
+
+    good = _submit(engine)
+    broken = Timer("broken", "no-such-case", clock.now, "timeout", status="recue", index=0)
+    engine.store._timers[broken.id] = broken  # type: ignore[attr-defined]
+    clock.advance(days=5)
+    assert engine.run_timers() == 1
+    assert engine.store.messages(good.id)[-1].payload["subject"] == "Relance"
+    assert "timer broken of case no-such-case failed" in caplog.text
