@@ -154,7 +154,14 @@ class CompiledExpression:
         """The expression's value in ``context``; `ExpressionError` if it fails."""
         try:
             value = self._code(**context)
-        except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
+        except (
+            TemplateError,
+            ArithmeticError,
+            TypeError,
+            ValueError,
+            LookupError,
+            RecursionError,
+        ) as exc:
             raise ExpressionError(self.source, _reason(exc)) from exc
         if isinstance(value, Undefined):
             # The sandbox answers an unsafe attribute with an Undefined, not an error.
@@ -189,7 +196,14 @@ class CompiledTemplate:
                         self.source, f"output longer than {MAX_OUTPUT} characters"
                     )
                 parts.append(chunk)
-        except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
+        except (
+            TemplateError,
+            ArithmeticError,
+            TypeError,
+            ValueError,
+            LookupError,
+            RecursionError,
+        ) as exc:
             raise ExpressionError(self.source, _reason(exc)) from exc
         return "".join(parts)
 
@@ -214,6 +228,9 @@ def compile_expression(source: str) -> CompiledExpression:
         code = _ENV.compile_expression(source, undefined_to_none=False)
     except TemplateError as exc:
         raise ExpressionError(source, f"syntax error: {exc.message or exc}") from exc
+    except (RecursionError, SyntaxError, MemoryError) as exc:
+        # jinja2's parser and Python's compiler give up on deep nesting.
+        raise ExpressionError(source, "nested too deeply") from exc
     return CompiledExpression(source, found.names, found.paths, found.private, code)
 
 
@@ -226,4 +243,6 @@ def compile_template(source: str) -> CompiledTemplate:
         template = _ENV.from_string(tree)
     except TemplateError as exc:
         raise ExpressionError(source, f"syntax error: {exc.message or exc}") from exc
+    except (RecursionError, SyntaxError, MemoryError) as exc:
+        raise ExpressionError(source, "nested too deeply") from exc
     return CompiledTemplate(source, found.names, found.paths, found.private, template)

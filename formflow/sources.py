@@ -14,6 +14,7 @@ Aliases are expanded under a node budget, so a "billion laughs" file fails clean
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,16 @@ import yaml
 
 from formflow.exceptions import Problem
 
-__all__ = ["MAX_NODES", "MAX_SOURCE_BYTES", "LineMap", "ParsedSource", "format_path", "parse"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_NODES",
+    "MAX_SOURCE_BYTES",
+    "LineMap",
+    "ParsedSource",
+    "format_path",
+    "parse",
+]
 
 #: Largest definition file accepted, in bytes.
 MAX_SOURCE_BYTES = 2_000_000
@@ -32,12 +42,21 @@ MAX_NODES = 200_000
 
 Path = tuple[str | int, ...]
 
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
-# Unlike YAML 1.2, a number with a leading zero (`007`, a postcode such as `01000`)
-# stays text: in a catalogue it is a code far more often than a number.
-_FLOAT = re.compile(
-    r"^[-+]?(?:(?:0|[1-9][0-9]*)?\.[0-9]+|(?:0|[1-9][0-9]*)\.?)(?:[eE][-+]?[0-9]+)?$"
-)
+# A plain value is a number only when YAML 1.1 and YAML 1.2 both say so. Files are
+# often written by YAML 1.1 tools (PyYAML's dumper among them), which leave `1e5`,
+# `-.5` or `0o17` unquoted because to them these are text: read as text here too, a
+# dumped catalogue reads back unchanged. A number with a leading zero (`007`, a
+# postcode such as `01000`) stays text as well: in a catalogue it is a code.
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$|^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)\.[0-9]*(?:[eE][-+][0-9]+)?$|^\.[0-9]+$")
+#: Digits beyond which a number is refused (Python refuses to parse past 4,300).
+MAX_DIGITS = 100
+#: Deepest nesting of lists and mappings a file may have.
+MAX_DEPTH = 64
+# Characters JSON allows in strings but PyYAML's reader refuses; escaped before parsing.
+_JSON_ONLY = re.compile("[\x7f-\x84\x86-\x9f\ufffe]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_NUMBER = re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
 
 
@@ -58,6 +77,7 @@ _CoreLoader.add_implicit_resolver(
     re.compile(_FLOAT.pattern + r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"),
     list("-+0123456789."),
 )
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -137,8 +157,10 @@ class ParsedSource:
 
 
 class _Builder:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, json_document: bool = False) -> None:
         self.name = name
+        #: In JSON every string is quoted, so a plain value is a JSON number.
+        self.json_document = json_document
         self.lines = LineMap()
         self.count = 0
         self.problems: list[Problem] = []
@@ -147,7 +169,11 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooLargeError
+        if len(path) > MAX_DEPTH:
+            raise _TooDeepError(node.start_mark.line + 1)
         self.lines.lines.setdefault(path, node.start_mark.line + 1)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            self._refuse_tag(node, path)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -177,31 +203,72 @@ class _Builder:
             return str(value).lower() if isinstance(value, bool) else str(value)
         raise _BadKeyError(node.start_mark.line + 1)
 
-    def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
-        tag, value = node.tag, node.value
-        if tag == "tag:yaml.org,2002:str" or node.style in ("'", '"', "|", ">"):
-            return value
-        if tag == "tag:yaml.org,2002:null":
-            return None
-        if tag == "tag:yaml.org,2002:bool":
-            return value.lower() == "true"
-        if tag == "tag:yaml.org,2002:int":
-            return int(value, 0)
-        if tag == "tag:yaml.org,2002:float":
-            return float(_SPECIAL_FLOAT.get(value.lower()) or value)
+    def _refuse_tag(self, node: yaml.Node, path: Path) -> None:
         self.problems.append(
             Problem(
                 self.name,
                 node.start_mark.line + 1,
                 format_path(path),
-                f"YAML tag {tag!r} is not allowed in definition files",
+                f"YAML tag {node.tag!r} is not allowed in definition files",
             )
         )
-        return value
+
+    def _text(self, value: str, node: yaml.Node, path: Path) -> str:
+        if not _SURROGATE.search(value):
+            return value
+        # JSON writes characters beyond U+FFFF as escaped surrogate pairs ("\ud83d\ude00"),
+        # which YAML decodes one half at a time: join the pairs back into characters.
+        try:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            self.problems.append(
+                Problem(
+                    self.name,
+                    node.start_mark.line + 1,
+                    format_path(path),
+                    "text contains an unpaired surrogate escape (\\ud800-\\udfff)",
+                )
+            )
+            return _SURROGATE.sub("\ufffd", value)
+
+    def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        tag, value = node.tag, node.value
+        if node.style in ("'", '"', "|", ">"):
+            return self._text(value, node, path)
+        if self.json_document and _JSON_NUMBER.match(value) and len(value) <= MAX_DIGITS:
+            number = float(value)
+            return int(value) if number.is_integer() and value.lstrip("-").isdigit() else number
+        if tag == "tag:yaml.org,2002:str":
+            return self._text(value, node, path)
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return value.lower() == "true"
+        if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and len(value) > MAX_DIGITS:
+            self.problems.append(
+                Problem(
+                    self.name,
+                    node.start_mark.line + 1,
+                    format_path(path),
+                    f"number with more than {MAX_DIGITS} digits",
+                )
+            )
+            return 0
+        if tag == "tag:yaml.org,2002:int":
+            return int(value, 0)
+        if tag == "tag:yaml.org,2002:float":
+            return float(_SPECIAL_FLOAT.get(value.lower()) or value)
+        self._refuse_tag(node, path)
+        return self._text(value, node, path)
 
 
 class _TooLargeError(Exception):
     pass
+
+
+class _TooDeepError(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 class _BadKeyError(Exception):
@@ -226,7 +293,10 @@ def parse(text: str | bytes, name: str = "<string>") -> tuple[ParsedSource | Non
         return None, [Problem(name, None, "", _too_big(len(text)))]
     if "\x00" in text:
         return None, [Problem(name, None, "", "file contains a NUL character")]
-    builder = _Builder(name)
+    json_document = _is_json(text)
+    if json_document and _JSON_ONLY.search(text):
+        text = _JSON_ONLY.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    builder = _Builder(name, json_document)
     try:
         documents = list(yaml.compose_all(text, Loader=_CoreLoader))
     except yaml.MarkedYAMLError as exc:
@@ -249,10 +319,23 @@ def parse(text: str | bytes, name: str = "<string>") -> tuple[ParsedSource | Non
         return None, [Problem(name, None, "", f"file expands to more than {MAX_NODES} values")]
     except _BadKeyError as exc:
         return None, [Problem(name, exc.line, "", "mapping keys must be plain scalars")]
+    except _TooDeepError as exc:
+        message = f"lists and mappings are nested more than {MAX_DEPTH} levels deep"
+        return None, [Problem(name, exc.line, "", message)]
     except RecursionError:
         return None, [Problem(name, None, "", "file is nested too deeply")]
     parsed = ParsedSource(name, data, builder.lines, text)
     return parsed, [replace(p, source_line=parsed.source_line(p.line)) for p in builder.problems]
+
+
+def _is_json(text: str) -> bool:
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False  # the YAML reader reports what is wrong, with a line
+    return True
 
 
 def _too_big(size: int) -> str:

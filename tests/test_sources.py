@@ -35,7 +35,10 @@ def _data(text: str) -> object:
         ("1_000", "1_000"),  # YAML 1.1 read 1000
         ("0x1F", 31),
         ("1.5", 1.5),
-        ("1e3", 1000.0),
+        ("1e3", "1e3"),  # YAML 1.1 tools write it unquoted, as text
+        ("1.0e+3", 1000.0),
+        ("-.5", "-.5"),
+        ("0o17", "0o17"),
         ("07e3", "07e3"),
         ("~", None),
         ("null", None),
