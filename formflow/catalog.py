@@ -33,7 +33,7 @@ from formflow import checks
 from formflow.definitions import KINDS
 from formflow.definitions.cards import CardDefinition
 from formflow.definitions.common import Definition, Text
-from formflow.definitions.forms import FIELD_TYPES, FormDefinition
+from formflow.definitions.forms import CUSTOM_FIELD_TYPES, FIELD_TYPES, FormDefinition
 from formflow.definitions.migrations import migrate
 from formflow.definitions.sites import SiteDefinition
 from formflow.definitions.workflows import WorkflowDefinition
@@ -325,7 +325,7 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 # Every key any model accepts: the vocabulary for "did you mean" on unknown keys.
 def _vocabulary() -> dict[str, set[str]]:
-    from typing import get_args
+    from typing import Annotated, get_args, get_origin
 
     from formflow.definitions import forms, workflows
 
@@ -340,8 +340,10 @@ def _vocabulary() -> dict[str, set[str]]:
     # parameter's `type: text`) must not stand for a field or a step.
     for tag_key, union in (("type", forms.AnyField), ("do", workflows.Step)):
         for member in get_args(get_args(union)[0]):
-            for tag in get_args(member.model_fields[tag_key].annotation):
-                by_tag[f"{tag_key}:{tag}"] = set(member.model_fields)
+            model = get_args(member)[0] if get_origin(member) is Annotated else member
+            for tag in get_args(model.model_fields[tag_key].annotation):
+                if isinstance(tag, str):
+                    by_tag[f"{tag_key}:{tag}"] = set(model.model_fields)
     return by_tag
 
 
@@ -369,14 +371,18 @@ def _describe(source: ParsedSource, error: Any) -> Problem:
     elif kind == "union_tag_invalid":
         tag = str(error["ctx"]["tag"])
         discriminator = str(error["ctx"]["discriminator"]).strip("'")
+        if discriminator.endswith("()"):
+            discriminator = "type"  # the field union picks its model with a function
         if discriminator == "type" and path and "fields" in path:
-            choices: Sequence[str] = FIELD_TYPES
+            choices: Sequence[str] = [*FIELD_TYPES, *CUSTOM_FIELD_TYPES]
         else:
             choices = [t.strip(" '") for t in str(error["ctx"]["expected_tags"]).split(",")]
         path = (*path, discriminator)
         message = f"unknown {discriminator} {tag!r}{checks.suggest(tag, choices)}"
     elif kind == "union_tag_not_found":
         discriminator = str(error["ctx"]["discriminator"]).strip("'")
+        if discriminator.endswith("()"):
+            discriminator = "type"
         message = f"missing required key {discriminator!r}"
     elif kind == "literal_error":
         value = error.get("input")

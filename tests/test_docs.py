@@ -68,7 +68,11 @@ LINES = TEXT.splitlines()
 
 def _members(union: Any) -> list[type[BaseModel]]:
     """The models of a discriminated union such as `AnyField` or `Step`."""
-    return list(typing.get_args(typing.get_args(union)[0]))
+    members = typing.get_args(typing.get_args(union)[0])
+    # Members may be tagged (`Annotated[TextField, Tag("text")]`): keep the model.
+    return [
+        typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m for m in members
+    ]
 
 
 FIELD_MODELS = _members(AnyField)

@@ -14,7 +14,15 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ByteSize, Field, StringConstraints, model_validator
+from pydantic import (
+    BeforeValidator,
+    ByteSize,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
 from formflow.definitions.common import (
     Definition,
@@ -29,6 +37,7 @@ from formflow.definitions.common import (
 )
 
 __all__ = [
+    "CUSTOM_FIELD_TYPES",
     "DISPLAY_FIELD_TYPES",
     "FIELD_TYPES",
     "NAMED_VALIDATORS",
@@ -41,6 +50,7 @@ __all__ = [
     "ChoiceField",
     "CommentField",
     "ComputedField",
+    "CustomField",
     "DataSource",
     "DateBound",
     "DateField",
@@ -69,6 +79,29 @@ __all__ = [
 
 #: Validators a text field may name with ``validator:``; implemented by the form engine.
 NAMED_VALIDATORS = ("fr_phone", "fr_postcode", "siren", "siret", "nir", "iban", "rna", "email")
+#: Every field type name, in the order of the documentation.
+FIELD_TYPES = (
+    "text",
+    "textarea",
+    "email",
+    "phone",
+    "integer",
+    "decimal",
+    "date",
+    "time",
+    "datetime",
+    "boolean",
+    "choice",
+    "multichoice",
+    "file",
+    "address",
+    "map",
+    "block",
+    "computed",
+    "title",
+    "subtitle",
+    "comment",
+)
 NamedValidator = Literal["fr_phone", "fr_postcode", "siren", "siret", "nir", "iban", "rna", "email"]
 
 _DATE_BOUND = re.compile(
@@ -439,54 +472,60 @@ class BlockField(_InputField):
         return self
 
 
-#: Any field: the discriminated union of every field model, selected by ``type``.
+class CustomField(_InputField):
+    """A field of a type a host application registered (``register_field_type``).
+
+    Its own settings go under ``settings``; the type's implementation checks them.
+    """
+
+    type: Annotated[Identifier, Field(json_schema_extra={"not": {"enum": list(FIELD_TYPES)}})]
+    """The registered type name (not one of the built-in types)."""
+    settings: dict[Identifier, Any] = {}
+    """Settings of the custom type, passed to its implementation as they are."""
+
+
+#: Names of field types registered by the host besides the built-in ones. Filled by
+#: `formflow.engine.fields.register_field_type`; the catalogue refuses other names.
+CUSTOM_FIELD_TYPES: set[str] = set()
+
+
+def _field_tag(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    if not isinstance(kind, str):
+        return None  # no type: pydantic reports the missing key
+    if kind not in _BUILT_IN_TYPES and kind in CUSTOM_FIELD_TYPES:
+        return "custom"
+    return kind  # a built-in type, or an unknown one that pydantic reports
+
+
+#: Any field: the union of every field model, selected by ``type``; a type that is
+#: not built in selects `CustomField`.
 AnyField = Annotated[
-    TextField
-    | TextareaField
-    | EmailField
-    | PhoneField
-    | IntegerField
-    | DecimalField
-    | DateField
-    | TimeField
-    | DatetimeField
-    | BooleanField
-    | ChoiceField
-    | MultiChoiceField
-    | FileField
-    | AddressField
-    | MapField
-    | BlockField
-    | ComputedField
-    | TitleField
-    | SubtitleField
-    | CommentField,
-    Field(discriminator="type"),
+    Annotated[TextField, Tag("text")]
+    | Annotated[TextareaField, Tag("textarea")]
+    | Annotated[EmailField, Tag("email")]
+    | Annotated[PhoneField, Tag("phone")]
+    | Annotated[IntegerField, Tag("integer")]
+    | Annotated[DecimalField, Tag("decimal")]
+    | Annotated[DateField, Tag("date")]
+    | Annotated[TimeField, Tag("time")]
+    | Annotated[DatetimeField, Tag("datetime")]
+    | Annotated[BooleanField, Tag("boolean")]
+    | Annotated[ChoiceField, Tag("choice")]
+    | Annotated[MultiChoiceField, Tag("multichoice")]
+    | Annotated[FileField, Tag("file")]
+    | Annotated[AddressField, Tag("address")]
+    | Annotated[MapField, Tag("map")]
+    | Annotated[BlockField, Tag("block")]
+    | Annotated[ComputedField, Tag("computed")]
+    | Annotated[TitleField, Tag("title")]
+    | Annotated[SubtitleField, Tag("subtitle")]
+    | Annotated[CommentField, Tag("comment")]
+    | Annotated[CustomField, Tag("custom")],
+    Discriminator(_field_tag),
 ]
 
-#: Every field type name, in the order of the documentation.
-FIELD_TYPES = (
-    "text",
-    "textarea",
-    "email",
-    "phone",
-    "integer",
-    "decimal",
-    "date",
-    "time",
-    "datetime",
-    "boolean",
-    "choice",
-    "multichoice",
-    "file",
-    "address",
-    "map",
-    "block",
-    "computed",
-    "title",
-    "subtitle",
-    "comment",
-)
+_BUILT_IN_TYPES = frozenset(FIELD_TYPES)
 #: Field types that show something but hold no answer.
 DISPLAY_FIELD_TYPES = frozenset({"title", "subtitle", "comment"})
 

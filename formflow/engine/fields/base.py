@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
 from formflow.definitions.common import text_for
+from formflow.definitions.forms import CUSTOM_FIELD_TYPES, FIELD_TYPES
 from formflow.engine.context import FormContext
 from formflow.engine.datasources import ChoiceOption
 from formflow.engine.errors import FieldError, Reject, Rejected, build_error
@@ -370,8 +371,14 @@ def register_field_type(name: str, implementation: FieldType[Any, Any]) -> None:
     ::
 
         register_field_type("phone", MyPhoneType())
+        register_field_type("numero_fiscal", TaxNumberType())   # a new type
+
+    A new name may then be used as ``type:`` in form files (its settings under
+    ``settings:``); register it before loading the catalogue.
     """
     field_types[name] = implementation
+    if name not in FIELD_TYPES:
+        CUSTOM_FIELD_TYPES.add(name)
 
 
 def parse_field(field: Any, raw: RawValue, ctx: FieldContext) -> Any:
