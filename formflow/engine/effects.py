@@ -11,7 +11,9 @@ citizen and a failed delivery is kept and retried. ``card`` steps become
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +44,7 @@ from formflow.engine.cases import (
 )
 from formflow.expressions import compile_expression, compile_template
 
-__all__ = ["StepContext", "expression_context", "run_steps"]
+__all__ = ["StepContext", "expression_context", "local_time", "run_steps"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,13 @@ def _json_ready(value: Any) -> Any:
 
 
 def expression_context(case: Case, ctx: StepContext) -> dict[str, Any]:
-    """The names workflow conditions and templates see (see docs/definition-format.md)."""
+    """The names workflow conditions and templates see (see docs/definition-format.md).
+
+    Times are given in the site's time zone: "reçue le 23/11/2026 17:38" must read as
+    the citizen's clock does, whatever the server's.
+    """
+    zone = _zone(ctx.site.timezone)
+    now = ctx.now.astimezone(zone)
     form = ctx.procedure.form.definition
     statuses = ctx.procedure.workflow.definition.statuses
     answers = {f.id: None for page in form.pages for _, f in iter_fields(page.fields)}
@@ -89,8 +97,8 @@ def expression_context(case: Case, ctx: StepContext) -> dict[str, Any]:
             "form_title": text_for(ctx.procedure.title, "fr"),
             "status": case.status,
             "status_label": text_for(status.label, "fr") if status else case.status,
-            "submitted_at": case.created_at,
-            "updated_at": case.updated_at,
+            "submitted_at": case.created_at.astimezone(zone),
+            "updated_at": case.updated_at.astimezone(zone),
             "url": url,
             "channel": case.channel,
             "urgent": case.urgent,
@@ -115,9 +123,22 @@ def expression_context(case: Case, ctx: StepContext) -> dict[str, Any]:
             "email": ctx.actor.email,
             "kind": ctx.actor.kind,
         },
-        "today": ctx.now.date(),
-        "now": ctx.now,
+        "today": now.date(),
+        "now": now,
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC  # a site file with an unknown zone: UTC rather than a failure
+
+
+def local_time(moment: dt.datetime, site: SiteDefinition) -> dt.datetime:
+    """``moment`` on the site's clock."""
+    return moment.astimezone(_zone(site.timezone))
 
 
 def run_steps(

@@ -16,7 +16,6 @@ cookie.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from formflow.definitions.common import text_for
 from formflow.engine.cases import Actor, Case, new_id
 from formflow.engine.context import BlobStore, FormContext, Upload
 from formflow.engine.core import Engine
+from formflow.engine.effects import local_time
 from formflow.engine.fields import unflatten
 from formflow.engine.forms import FormRun
 from formflow.engine.store import Draft
@@ -524,7 +524,7 @@ async def track_case(request: Request) -> Response:
             label = entry.to_status
         history.append(
             {
-                "at": entry.at.astimezone(dt.UTC) if entry.at.tzinfo else entry.at,
+                "at": local_time(entry.at, engine.site.definition),
                 "label": label,
                 "comment": entry.comment,
             }

@@ -110,6 +110,7 @@ def test_a_citizen_completes_the_procedure_and_tracks_it(
     assert "Vérifiez votre demande" in summary.text
     assert "Un nouveau bac" in summary.text
     assert "1 rue de la Paix, 75002 Paris" in summary.text
+    assert "06 12 34 56 78" in summary.text  # stored as +33612345678, shown as written
     token = TOKEN.search(summary.text)
     assert token
     sent = client.post(
@@ -288,3 +289,40 @@ def test_theme_uses_the_site_colours(client: TestClient) -> None:
     css = client.get("/theme.css")
     assert css.headers["content-type"].startswith("text/css")
     assert "--primary: #1e3a8a" in css.text
+
+
+def test_an_address_part_error_is_shown_once_at_the_part(client: TestClient) -> None:
+    _fill(client, BAC, {"motif": "nouveau", "modele": "om-120", "foyer": "3"})
+    page = client.get(BAC)
+    response = client.post(
+        BAC,
+        data={
+            "csrf_token": _csrf(page.text),
+            "_action": "next",
+            "adresse.street": "1 rue A",
+            "adresse.postcode": "99999",
+            "adresse.city": "Paris",
+        },
+    )
+    assert response.status_code == 422
+    body = response.text.split('<form method="post"', 1)[1]
+    assert body.count("Saisissez un code postal français") == 1
+    assert 'id="adresse.postcode-error"' in body
+    assert '<a href="#adresse.postcode">' in response.text
+
+
+def test_times_are_shown_on_the_site_clock(client: TestClient, engine: Engine) -> None:
+    import datetime as dt
+
+    engine.clock = lambda: dt.datetime(2026, 11, 23, 16, 38, tzinfo=dt.UTC)
+    _complete_demande_de_bac(client)
+    summary = client.get(f"{BAC}/recapitulatif")
+    client.post(
+        f"{BAC}/recapitulatif",
+        data={"csrf_token": _csrf(summary.text), "token": TOKEN.search(summary.text).group(1)},
+    )  # type: ignore[union-attr]
+    [case] = engine.store.cases(CaseQuery())
+    tracking = client.get(f"/suivi/{case.tracking_code}")
+    assert "23/11/2026 17:38" in tracking.text  # Europe/Paris, UTC+1 in November
+    [mail] = [m for m in engine.store.messages(case.id) if m.payload["to"] == ["ana@example.org"]]
+    assert "le 23/11/2026 17:38" in mail.payload["body"]

@@ -172,6 +172,13 @@ class PhoneType(_StringType):
             raise Reject("invalid_phone", invalid=checked)
         return checked
 
+    def display(self, field: PhoneField, value: str, ctx: FieldContext) -> str:
+        """``+33612345678`` as a French reader writes it: ``06 12 34 56 78``."""
+        if value.startswith("+33") and len(value) == 12 and value[1:].isdigit():
+            national = "0" + value[3:]
+            return " ".join(national[i : i + 2] for i in range(0, 10, 2))
+        return value
+
     def describe(self, field: PhoneField, ctx: FieldContext) -> dict[str, Any]:
         described = super().describe(field, ctx)
         described["max_length"] = 40
