@@ -61,7 +61,16 @@ def _complete_demande_de_bac(client: TestClient) -> None:
         == BAC
     )
     assert (
-        _fill(client, BAC, {"nom": "Martin", "prenom": "Ana", "courriel": "ana@example.org"})
+        _fill(
+            client,
+            BAC,
+            {
+                "nom": "Martin",
+                "prenom": "Ana",
+                "courriel": "ana@example.org",
+                "telephone": "06 12 34 56 78",
+            },
+        )
         == f"{BAC}/recapitulatif"
     )
 
