@@ -21,9 +21,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from formflow.definitions.common import text_for
 
-__all__ = ["STATIC_DIR", "TEMPLATE_DIR", "HtmlRenderer"]
+__all__ = ["INTERFACE_LANGUAGES", "STATIC_DIR", "TEMPLATE_DIR", "HtmlRenderer"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+#: Languages the interface's own texts exist in. A page may only be offered in these,
+#: or it would declare ``lang="en"`` over French words; English comes with its Babel
+#: catalogue.
+INTERFACE_LANGUAGES = ("fr",)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 

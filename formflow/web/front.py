@@ -36,7 +36,7 @@ from formflow.engine.fields import unflatten
 from formflow.engine.forms import FormRun
 from formflow.engine.store import Draft
 from formflow.exceptions import NotFoundError
-from formflow.renderers.html import HtmlRenderer
+from formflow.renderers.html import INTERFACE_LANGUAGES, HtmlRenderer
 from formflow.web.security import check_csrf, csrf_token
 
 __all__ = ["WebState", "routes"]
@@ -65,8 +65,15 @@ def _state(request: Request) -> WebState:
     return state
 
 
+def _languages(request: Request) -> list[str]:
+    """The site's languages that the interface is translated into (the first: default)."""
+    site = _state(request).engine.site.definition.languages
+    offered = [code for code in site if code in INTERFACE_LANGUAGES]
+    return offered or [INTERFACE_LANGUAGES[0]]
+
+
 def _language(request: Request) -> str:
-    languages = _state(request).engine.site.definition.languages
+    languages = _languages(request)
     chosen = request.query_params.get("lang")
     if chosen in languages:
         request.session["lang"] = chosen
@@ -87,7 +94,7 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
         template,
         site=site,
         language=_language(request),
-        languages=site.languages,
+        languages=_languages(request),
         root_url=state.root_url,
         static_url=state.static_url,
         csrf_token=csrf_token(request.session),
