@@ -146,12 +146,8 @@ async def home(request: Request) -> Response:
     for group in ordered:
         group["procedures"].sort(key=lambda p: _fold(p["title"]))
     return _page(
-        request, "home.html", title=_home_title(language), groups=ordered, query=query, count=count
+        request, "home.html", title="Démarches en ligne", groups=ordered, query=query, count=count
     )
-
-
-def _home_title(language: str) -> str:
-    return "Online procedures" if language == "en" else "Démarches en ligne"
 
 
 # -- filling in a form -------------------------------------------------------------------
