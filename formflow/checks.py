@@ -472,6 +472,12 @@ def _check_structure(report: Report, workflow: WorkflowDefinition) -> None:
                 report.unknown(
                     ("statuses", sid, "timeouts", t, "to"), "status", timeout.to, statuses
                 )
+    for old, new in workflow.removed_statuses.items():
+        if old in statuses:
+            report.add(("removed_statuses", old),
+                       f"status {old!r} is still in the workflow: it cannot be removed")
+        if new not in statuses:
+            report.unknown(("removed_statuses", old), "status", new, statuses)
     if workflow.initial not in statuses:
         return
     exits = _exits(workflow)

@@ -318,3 +318,7 @@ class WorkflowDefinition(Definition):
     """Fields agents fill in or steps set, kept with the case but not shown to citizens."""
     templates: dict[Identifier, MessageTemplate] = {}
     """Named e-mails used by ``do: email`` steps."""
+    removed_statuses: dict[Identifier, Identifier] = {}
+    """Statuses taken out of the workflow -> the status their open cases now count as.
+    Stored cases keep the status they had; a status that vanished without an entry
+    here stops the engine from starting while cases are in it."""

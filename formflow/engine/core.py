@@ -33,7 +33,7 @@ from formflow.engine.cases import (
 from formflow.engine.effects import StepContext
 from formflow.engine.store import Store
 from formflow.engine.workflow import Outcome, Refusal, RuntimeCache, WorkflowRuntime
-from formflow.exceptions import ConflictError
+from formflow.exceptions import ConflictError, DefinitionError, Problem
 
 __all__ = ["Engine"]
 
@@ -75,6 +75,42 @@ class Engine:
 
     def context(self, procedure: Procedure, actor: Actor) -> StepContext:
         return StepContext(procedure, self.site.definition, self.clock(), actor, self.base_url)
+
+    def get(self, case_id: str) -> Case:
+        """A stored case, its status mapped through ``removed_statuses`` if need be."""
+        return self._current(self.store.get(case_id))
+
+    def _current(self, case: Case) -> Case:
+        workflow = self.procedure(case.form).workflow.definition
+        if case.status not in workflow.statuses and case.status in workflow.removed_statuses:
+            return case.evolve(status=workflow.removed_statuses[case.status])
+        return case
+
+    def check_statuses(self) -> None:
+        """Refuse to run while open cases sit in a status their workflow no longer has.
+
+        Raises `DefinitionError` naming the workflow file, the status and what to add
+        (``removed_statuses``), so that an upgrade of the catalogue never strands cases.
+        """
+        workflows = {p.workflow.definition.slug: p.workflow for p in self.site.procedures.values()}
+        problems = []
+        for slug, status in sorted(self.store.open_statuses(self.site.definition.slug)):
+            entry = workflows.get(slug)
+            if entry is None:
+                continue  # a workflow the site no longer uses: its cases are read-only
+            definition = entry.definition
+            if status not in definition.statuses and status not in definition.removed_statuses:
+                problems.append(
+                    Problem(
+                        entry.file,
+                        None,
+                        "removed_statuses",
+                        f"open cases are in status {status!r}, which the workflow no longer has: "
+                        f"map it to a status in 'removed_statuses' ({status}: <status>)",
+                    )
+                )
+        if problems:
+            raise DefinitionError(problems)
 
     # -- events -----------------------------------------------------------------------
 
@@ -148,7 +184,7 @@ class Engine:
         With ``expected_version`` (the version the agent saw), a case changed in the
         meantime raises `ConflictError` instead of acting on what the agent did not see.
         """
-        case = self.store.get(case_id)
+        case = self.get(case_id)
         if expected_version is not None and expected_version != case.version:
             raise ConflictError(
                 f"case {case_id} changed since version {expected_version} "
@@ -180,7 +216,7 @@ class Engine:
         return fired
 
     def _fire_timer(self, timer: Timer) -> int:
-        case = self.store.get(timer.case_id)
+        case = self.get(timer.case_id)
         procedure = self.procedure(case.form)
         result = self.runtime(procedure).fire_timer(
             case, timer, self.context(procedure, Actor.system())

@@ -110,6 +110,9 @@ class Store(Protocol):
     def card_records(self, site: str, card: str) -> list[dict[str, Any]]:
         """The records of a card on a site."""
 
+    def open_statuses(self, site: str) -> set[tuple[str, str]]:
+        """``(workflow, status)`` of the site's cases that are not closed."""
+
 
 class InMemoryStore:
     """A `Store` in a few dicts, guarded by one lock. Nothing survives the process."""
@@ -266,3 +269,11 @@ class InMemoryStore:
     def card_records(self, site: str, card: str) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(r) for r in self._cards.get((site, card), [])]
+
+    def open_statuses(self, site: str) -> set[tuple[str, str]]:
+        with self._lock:
+            return {
+                (c.workflow, c.status)
+                for c in self._cases.values()
+                if c.site == site and c.closed_at is None
+            }

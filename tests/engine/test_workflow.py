@@ -16,6 +16,7 @@ from circuit import (  # noqa: F401 - fixtures
     engine,
 )
 
+from formflow.catalog import Site
 from formflow.engine.cases import Actor, Case
 from formflow.engine.core import Engine
 from formflow.engine.workflow import Refusal, WorkflowRuntime, roles_of
@@ -251,3 +252,41 @@ def test_a_broken_timer_does_not_hold_the_others_back(
     assert engine.run_timers() == 1
     assert engine.store.messages(good.id)[-1].payload["subject"] == "Relance"
     assert "timer broken of case no-such-case failed" in caplog.text
+
+
+def test_a_removed_status_needs_a_declared_remapping(circuit_site: Site, clock: Clock) -> None:
+    from circuit import CARD, FORM, SITE, WORKFLOW
+
+    from formflow.catalog import load_catalog, load_site
+    from formflow.engine.store import InMemoryStore
+    from formflow.exceptions import DefinitionError
+
+    store = InMemoryStore()
+    before = Engine(circuit_site, store, clock=clock)
+    case = _ok(before.act(before.submit("demande-test", ANSWERS, CITIZEN).id, "instruire", AGENT))
+    assert case.status == "instruction"
+
+    def site_with(workflow: str) -> Site:
+        catalog = load_catalog(
+            {
+                "workflows/circuit.yaml": workflow,
+                "forms/demande-test.yaml": FORM,
+                "cards/salles.yaml": CARD,
+            }
+        )
+        return load_site(SITE, catalog)
+
+    # The new version of the workflow renames `instruction` to `en_cours`.
+    renamed = WORKFLOW.replace("instruction", "en_cours")
+    after = Engine(site_with(renamed), store, clock=clock)
+    with pytest.raises(DefinitionError, match="open cases are in status 'instruction'"):
+        after.check_statuses()
+    remapped = renamed.replace(
+        "templates:", "removed_statuses: {instruction: en_cours}\ntemplates:"
+    )
+    after = Engine(site_with(remapped), store, clock=clock)
+    after.check_statuses()
+    assert after.get(case.id).status == "en_cours"
+    moved = _ok(after.act(case.id, "chiffrer", AGENT, data={"montant": "3"}))
+    assert moved.status == "en_cours"
+    assert store.get(case.id).status == "en_cours"
