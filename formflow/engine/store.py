@@ -66,7 +66,10 @@ class Store(Protocol):
         """Store a new case; the same ``token`` again returns the case stored first."""
 
     def save(self, case: Case, changes: Changes, *, expected_version: int) -> Case:
-        """Store a changed case; `ConflictError` if it changed since ``expected_version``."""
+        """Store a changed case; `ConflictError` if it changed since ``expected_version``,
+        or if a timer in ``changes.fired_timers`` is already gone (another worker fired
+        it, and the case it saw may have been saved since: firing it again would run
+        its steps twice)."""
 
     def get(self, case_id: str) -> Case:
         """A case by id; `NotFoundError` if there is none."""
@@ -153,6 +156,9 @@ class InMemoryStore:
                     f"case {case.id} changed since it was read "
                     f"(version {expected_version}, now {current.version})"
                 )
+            gone = [t for t in changes.fired_timers if t not in self._timers]
+            if gone:
+                raise ConflictError(f"timer {gone[0]} of case {case.id} already fired")
             return self._write(case.evolve(version=expected_version + 1), changes)
 
     def _write(self, case: Case, changes: Changes) -> Case:

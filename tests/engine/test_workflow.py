@@ -290,3 +290,25 @@ def test_a_removed_status_needs_a_declared_remapping(circuit_site: Site, clock: 
     moved = _ok(after.act(case.id, "chiffrer", AGENT, data={"montant": "3"}))
     assert moved.status == "en_cours"
     assert store.get(case.id).status == "en_cours"
+
+
+@pytest.mark.parametrize("comment", ["a\x00b", "x" * 10_001, "\x1b[31mrouge"])
+def test_comments_are_cleaned_like_answers(engine: Engine, comment: str) -> None:
+    case = _submit(engine)
+    refusal = engine.act(case.id, "refuser", AGENT, comment=comment)
+    assert isinstance(refusal, Refusal)
+    assert refusal.code == "invalid_input"
+    assert engine.store.get(case.id) == case
+
+
+def test_action_data_keeps_only_the_action_form_fields(engine: Engine) -> None:
+    case = _ok(engine.act(_submit(engine).id, "instruire", AGENT))
+    case = _ok(
+        engine.act(
+            case.id, "chiffrer", AGENT, data={"montant": " 12 ", "intrus": "x", "nan": float("nan")}
+        )
+    )
+    [entry] = [e for e in case.history if e.event == "chiffrer"]
+    assert entry.data == {"montant": "12"}
+    note = _ok(engine.act(_submit(engine).id, "noter", AGENT, comment="  ligne 1\r\nligne 2  "))
+    assert note.history[-1].comment == "ligne 1\nligne 2"
