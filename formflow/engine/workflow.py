@@ -37,10 +37,13 @@ from formflow.definitions.workflows import (
 from formflow.engine.calendar import add_duration
 from formflow.engine.cases import Actor, Case, Changes, HistoryEntry, Timer, new_id
 from formflow.engine.effects import StepContext, expression_context, run_steps
+from formflow.engine.errors import Reject
+from formflow.engine.fields.base import clean_text
 from formflow.exceptions import ExpressionError
 from formflow.expressions import compile_expression
 
 __all__ = [
+    "MAX_ACTION_TEXT",
     "MAX_JUMPS",
     "Outcome",
     "Refusal",
@@ -59,7 +62,10 @@ RefusalCode = Literal[
     "condition_false",
     "comment_required",
     "stale_timer",
+    "invalid_input",
 ]
+#: Longest comment or action-form answer kept, in characters.
+MAX_ACTION_TEXT = 10_000
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_action": ("Cette action n'existe pas.", "This action does not exist."),
@@ -80,6 +86,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "A comment is required for this action.",
     ),
     "stale_timer": ("Ce délai ne s'applique plus.", "This timer no longer applies."),
+    "invalid_input": (
+        "Le commentaire ou une réponse contient des caractères non autorisés ou est trop long.",
+        "The comment or an answer contains characters that are not allowed, or is too long.",
+    ),
 }
 
 
@@ -234,12 +244,23 @@ class WorkflowRuntime:
             return Refusal.of("wrong_status" if exists else "unknown_action", action_id)
         if not roles_of(ctx.actor, case, ctx.procedure) & set(action.by):
             return Refusal.of("not_allowed", action_id)
-        comment = (comment or "").strip() or None
+        try:
+            # Cleaned like form answers: no NUL or control characters, bounded length.
+            comment = clean_text(comment, MAX_ACTION_TEXT, multiline=True)
+            answers = {
+                field.id: text
+                for field in action.form
+                if (text := clean_text((data or {}).get(field.id), MAX_ACTION_TEXT, multiline=True))
+                is not None
+            }
+        except Reject:
+            return Refusal.of("invalid_input", action_id)
         if action.comment == "required" and comment is None:
             return Refusal.of("comment_required", action_id)
         if action.comment == "none":
             comment = None
-        ctx = replace(ctx, comment=comment, action=dict(data or {}))
+        data = answers
+        ctx = replace(ctx, comment=comment, action=answers)
         if action.condition is not None and not _holds(
             action.condition, expression_context(case, ctx)
         ):
