@@ -474,8 +474,10 @@ def _check_structure(report: Report, workflow: WorkflowDefinition) -> None:
                 )
     for old, new in workflow.removed_statuses.items():
         if old in statuses:
-            report.add(("removed_statuses", old),
-                       f"status {old!r} is still in the workflow: it cannot be removed")
+            report.add(
+                ("removed_statuses", old),
+                f"status {old!r} is still in the workflow: it cannot be removed",
+            )
         if new not in statuses:
             report.unknown(("removed_statuses", old), "status", new, statuses)
     if workflow.initial not in statuses:

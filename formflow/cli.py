@@ -6,6 +6,9 @@
     formflow catalog list [PATH]                     one line per form
     formflow catalog show SLUG [PATH]                a form, its pages and its workflow
     formflow schema [--out DIR] [--check]            write (or check) the JSON Schemas
+    formflow serve [--site FILE] [--catalog PATH] [--database-url URL] [--port N]
+    formflow worker [--once]                         deliver e-mails and webhooks, fire timers
+    formflow db upgrade [--database-url URL]         create or migrate the database
 
 PATH defaults to ``./catalog`` when it exists, else to the catalogue bundled with formflow.
 """
@@ -13,6 +16,7 @@ PATH defaults to ``./catalog`` when it exists, else to the catalogue bundled wit
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,7 +83,45 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="exit 1 if the files on disk are not up to date"
     )
     schema.set_defaults(run=_schema)
+
+    serve = commands.add_parser("serve", help="run the citizen site (default: the demo site)")
+    _site_options(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="web worker processes")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not deliver e-mails and fire timers in the web process "
+        "(run 'formflow worker' instead)",
+    )
+    serve.set_defaults(run=_serve)
+
+    database = commands.add_parser("db", help="manage the database")
+    db_commands = database.add_subparsers(title="database commands")
+    db_upgrade = db_commands.add_parser("upgrade", help="create or migrate the tables")
+    db_upgrade.add_argument("--database-url", default=None, help=_DATABASE_HELP)
+    db_upgrade.set_defaults(run=_db_upgrade)
+
+    worker = commands.add_parser("worker", help="deliver the outbox and fire due timers")
+    _site_options(worker)
+    worker.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.set_defaults(run=_worker)
     return parser
+
+
+_DATABASE_HELP = "SQLAlchemy URL (default: FORMFLOW_DATABASE_URL, else sqlite:///formflow.db)"
+
+
+def _site_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--catalog", help="catalogue directory (default: the bundled one)")
+    command.add_argument(
+        "--site",
+        default="demo",
+        help="site file, or the name of a site of the catalogue (default: demo)",
+    )
+    command.add_argument("--database-url", default=None, help=_DATABASE_HELP)
 
 
 def _catalog_source(path: str | None) -> str | Loader:
@@ -234,6 +276,70 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     verb = "up to date" if not stale else f"written: {', '.join(stale)}"
     print(f"schemas in {folder}/: {verb}", file=out)
+    return 0
+
+
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    import uvicorn
+
+    from formflow.server import Settings, build_app
+
+    settings = Settings(
+        catalog=args.catalog,
+        site=args.site,
+        database_url=args.database_url,
+        worker_in_process=not args.no_worker,
+    )
+    # Build once here: located problems of the catalogue stop the command before any
+    # process starts, and the first run creates the database.
+    build_app(settings)
+    os.environ.update(settings.to_environ())
+    print(
+        f"formflow: {settings.site} on http://{args.host}:{args.port}/ (Ctrl+C to stop)",
+        file=out,
+        flush=True,
+    )
+    uvicorn.run(
+        "formflow.server:build_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace, out: TextIO) -> int:
+    from formflow.storage import current_revision, default_url, upgrade
+
+    url = args.database_url or default_url()
+    upgrade(url)
+    print(f"database at revision {current_revision(url)}", file=out)
+    return 0
+
+
+def _worker(args: argparse.Namespace, out: TextIO) -> int:
+    import signal
+    import threading
+
+    from formflow.server import Settings, build_engine, build_worker
+
+    settings = Settings(catalog=args.catalog, site=args.site, database_url=args.database_url)
+    worker = build_worker(build_engine(settings), settings)
+    if args.once:
+        report = worker.run_once()
+        print(
+            f"timers fired: {report.timers_fired}, delivered: {report.delivered}, "
+            f"retried: {report.retried}, failed: {report.failed}",
+            file=out,
+        )
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print("formflow worker: running (Ctrl+C to stop)", file=out, flush=True)
+    worker.run_forever(stop, args.interval)
     return 0
 
 

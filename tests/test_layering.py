@@ -45,7 +45,7 @@ LAYERS = [
     {"formflow.engine"},
     {"formflow.renderers", "formflow.storage", "formflow.delivery", "formflow.worker"},
     {"formflow.web"},
-    {"formflow.cli"},
+    {"formflow.server", "formflow.cli"},
 ]
 
 

@@ -29,6 +29,7 @@ from formflow.delivery.base import (
     WebhookRequest,
     WebhookTransport,
 )
+from formflow.delivery.files import FileMailer
 from formflow.delivery.smtp import SmtpMailer, build_email, message_id_for
 from formflow.delivery.webhooks import (
     WebhookSender,
@@ -42,6 +43,7 @@ from formflow.delivery.webhooks import (
 __all__ = [
     "DeliveryError",
     "Directory",
+    "FileMailer",
     "InMemoryMailer",
     "InMemoryNotifier",
     "Mail",
