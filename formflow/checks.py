@@ -84,7 +84,7 @@ WORKFLOW_NAMES = frozenset(
     {"case", "answers", "backoffice", "action", "comment", "params", "site", "user", "today", "now"}
 )
 #: Names a form cannot use as field ids: they are taken by the expression context.
-RESERVED_IDS = GLOBAL_NAMES | WORKFLOW_NAMES | {"loop", "self", "row"}
+RESERVED_IDS = GLOBAL_NAMES | WORKFLOW_NAMES | {"loop", "self", "records"}
 
 
 _RE2_QUIET = re2.Options()
@@ -213,6 +213,12 @@ def check_form(
     ]
     field_ids = {field.id for _, field in everything}
     names: dict[str, Collection[str] | None] = _globals(params) | dict.fromkeys(field_ids)
+    # records.<field>: the card record a card-sourced choice points at.
+    names["records"] = {
+        field.id
+        for _, field in everything
+        if isinstance(getattr(field, "source", None), CardSource)
+    }
 
     seen_pages: set[str] = set()
     for p, page in enumerate(form.pages):

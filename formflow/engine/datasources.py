@@ -161,6 +161,22 @@ class DataSources:
             self._http.close()
             self._http = None
 
+    def card_record(self, card: str, key: object) -> dict[str, Any] | None:
+        """The record of ``card`` whose key is ``key`` (as a choice stores it), or None.
+
+        >>> DataSources(cards={"salles": [{"code": "a", "places": 40}]},
+        ...             card_definitions={}).card_record("salles", "a") is None
+        True
+        """
+        definition = self.card_definitions.get(card)
+        if definition is None or key is None:
+            return None
+        wanted = str(key)
+        for record in self.cards.get(card, ()):
+            if str(record.get(definition.key)) == wanted:
+                return dict(record)
+        return None
+
     def options(
         self, source: CardSource | JsonSource | NamedSource, names: Mapping[str, Any]
     ) -> list[ChoiceOption]:

@@ -41,6 +41,7 @@ from typing import Any
 from formflow.definitions.common import text_for
 from formflow.definitions.forms import (
     AnyField,
+    CardSource,
     ComputedField,
     FormDefinition,
     Page,
@@ -132,6 +133,8 @@ class CompiledForm:
         #: Fields whose condition reads a field of the same page: renderers show them
         #: and toggle them live, since their visibility is known only at submit.
         self.live: set[str] = set()
+        #: Choice fields whose options come from a card: field id -> card slug.
+        self.card_fields: dict[str, str] = {}
         for page in form.pages:
             page_ids = {field.id for _, field in iter_fields(page.fields)}
             self._compile(page.show_if)
@@ -140,6 +143,9 @@ class CompiledForm:
             for field in page.fields:
                 self.fields[field.id] = field
                 self.page_of[field.id] = page.id
+                source = getattr(field, "source", None)
+                if isinstance(source, CardSource):
+                    self.card_fields[field.id] = source.card
             for _, field in iter_fields(page.fields):
                 every_id.append(field.id)
                 condition = self._compile(field.show_if)
@@ -426,6 +432,9 @@ class FormRun:
                 errors += value.errors
                 continue
             values[field.id] = names[field.id] = value
+            if field.id in self._compiled.card_fields:
+                # Later fields of this page may read the record just chosen.
+                names["records"] = {**names["records"], **self._records({field.id: value})}
         if not errors:
             errors = self._check(page, names, set(values))
         if errors:
@@ -513,7 +522,26 @@ class FormRun:
         names: dict[str, Any] = dict.fromkeys(self._compiled.ids)
         names.update(self._answers)
         names.update(self.context.names())
+        names["records"] = self._records()
         return names
+
+    def _records(self, answers: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``records.<field>``: the card record a card-sourced choice points at (a list
+        of records for a multiple choice), so computed values can use its fields."""
+        sources = self.context.data_sources
+        only_given = answers is not None  # refresh just these fields
+        answers = self._answers if answers is None else answers
+        records: dict[str, Any] = {}
+        for field_id, card in self._compiled.card_fields.items():
+            if only_given and field_id not in answers:
+                continue
+            value = answers.get(field_id)
+            if isinstance(value, list):
+                found = [sources.card_record(card, item) for item in value]
+                records[field_id] = [record for record in found if record is not None]
+            else:
+                records[field_id] = sources.card_record(card, value)
+        return records
 
     def _field_context(
         self, names: dict[str, Any] | None = None, *, language: str | None = None
