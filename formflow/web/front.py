@@ -103,6 +103,18 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
     return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
 
 
+def _session_expired(request: Request) -> HTMLResponse:
+    """A POST without the session's CSRF token: refused, with a way forward."""
+    return _page(
+        request,
+        "error.html",
+        status=403,
+        title="Session expirée",
+        message="Votre session a expiré. Rechargez la page et recommencez.",
+        reference=None,
+    )
+
+
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -320,14 +332,7 @@ async def form_submit(request: Request) -> Response:
         max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_PART_SIZE
     )
     if not check_csrf(request.session, form.get("csrf_token")):
-        return _page(
-            request,
-            "error.html",
-            status=403,
-            title="Session expirée",
-            message="Votre session a expiré. Rechargez la page et recommencez.",
-            reference=None,
-        )
+        return _session_expired(request)
     run, draft_id = _load_run(request, procedure)
     if form.get("_action") == "back":
         run.back()
@@ -401,14 +406,7 @@ async def summary_submit(request: Request) -> Response:
     procedure = _procedure(request)
     form = await request.form(max_files=0, max_fields=10)
     if not check_csrf(request.session, form.get("csrf_token")):
-        return _page(
-            request,
-            "error.html",
-            status=403,
-            title="Session expirée",
-            message="Votre session a expiré. Rechargez la page et recommencez.",
-            reference=None,
-        )
+        return _session_expired(request)
     run, draft_id = _load_run(request, procedure)
     if not run.complete:
         return _redirect(_urls(request, procedure)["form"])
@@ -475,14 +473,7 @@ async def track_lookup(request: Request) -> Response:
 async def track_submit(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     if not check_csrf(request.session, form.get("csrf_token")):
-        return _page(
-            request,
-            "error.html",
-            status=403,
-            title="Session expirée",
-            message="Votre session a expiré. Rechargez la page et recommencez.",
-            reference=None,
-        )
+        return _session_expired(request)
     raw = str(form.get("code") or "")
     code = _normalise_code(raw)
     if code is None:
