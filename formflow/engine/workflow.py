@@ -36,9 +36,10 @@ from formflow.definitions.workflows import (
 )
 from formflow.engine.calendar import add_duration
 from formflow.engine.cases import Actor, Case, Changes, HistoryEntry, Timer, new_id
+from formflow.engine.context import FormContext
 from formflow.engine.effects import StepContext, expression_context, run_steps
-from formflow.engine.errors import Reject
-from formflow.engine.fields.base import clean_text
+from formflow.engine.errors import FieldError, Reject, Rejected
+from formflow.engine.fields.base import FieldContext, clean_text, field_types, parse_field
 from formflow.exceptions import ExpressionError
 from formflow.expressions import compile_expression
 
@@ -101,11 +102,15 @@ class Refusal:
     message_fr: str
     message_en: str
     detail: str | None = None
+    #: With ``invalid_input``: what is wrong with each answer of the action's form.
+    errors: tuple[FieldError, ...] = ()
 
     @classmethod
-    def of(cls, code: RefusalCode, detail: str | None = None) -> Refusal:
+    def of(
+        cls, code: RefusalCode, detail: str | None = None, errors: tuple[FieldError, ...] = ()
+    ) -> Refusal:
         fr, en = _MESSAGES[code]
-        return cls(code, fr, en, detail)
+        return cls(code, fr, en, detail, errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,14 +252,11 @@ class WorkflowRuntime:
         try:
             # Cleaned like form answers: no NUL or control characters, bounded length.
             comment = clean_text(comment, MAX_ACTION_TEXT, multiline=True)
-            answers = {
-                field.id: text
-                for field in action.form
-                if (text := clean_text((data or {}).get(field.id), MAX_ACTION_TEXT, multiline=True))
-                is not None
-            }
         except Reject:
             return Refusal.of("invalid_input", action_id)
+        answers, errors = _read_action_form(action, data or {})
+        if errors:
+            return Refusal.of("invalid_input", action_id, errors)
         if action.comment == "required" and comment is None:
             return Refusal.of("comment_required", action_id)
         if action.comment == "none":
@@ -446,6 +448,24 @@ class WorkflowRuntime:
             if entry.to_status in statuses and statuses[entry.to_status].visible:
                 return text_for(statuses[entry.to_status].label, language)
         return text_for(statuses[self.definition.initial].label, language)
+
+
+def _read_action_form(
+    action: Action, data: Mapping[str, Any]
+) -> tuple[dict[str, Any], tuple[FieldError, ...]]:
+    """The action form's answers, parsed and checked by their field types (as JSON)."""
+    context = FieldContext(FormContext(), dict(data))
+    answers: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for field in action.form:
+        if not field_types[field.type].holds_value:
+            continue
+        value = parse_field(field, data.get(field.id), context.child(field.id))
+        if isinstance(value, Rejected):
+            errors += value.errors
+        elif value is not None:
+            answers[field.id] = field_types[field.type].to_json(field, value)
+    return answers, tuple(errors)
 
 
 def _holds(condition: str, names: Mapping[str, Any]) -> bool:

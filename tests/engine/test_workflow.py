@@ -99,7 +99,7 @@ def test_a_false_condition_refuses_until_it_holds(engine: Engine, clock: Clock) 
     case = _ok(engine.act(case.id, "chiffrer", AGENT, data={"montant": "120"}))
     assert case.backoffice["montant"] == 120
     action, note = case.history[-2:]
-    assert (action.event, action.data) == ("chiffrer", {"montant": "120"})
+    assert (action.event, action.data) == ("chiffrer", {"montant": 120})  # typed
     assert (note.event, note.comment) == ("comment", "Montant estimé : 120 €")
     case = _ok(engine.act(case.id, "accepter", AGENT))
     assert case.status == "acceptee"
@@ -309,6 +309,18 @@ def test_action_data_keeps_only_the_action_form_fields(engine: Engine) -> None:
         )
     )
     [entry] = [e for e in case.history if e.event == "chiffrer"]
-    assert entry.data == {"montant": "12"}
+    assert entry.data == {"montant": 12}
     note = _ok(engine.act(_submit(engine).id, "noter", AGENT, comment="  ligne 1\r\nligne 2  "))
     assert note.history[-1].comment == "ligne 1\nligne 2"
+
+
+def test_the_action_form_is_checked_by_its_field_types(engine: Engine) -> None:
+    case = _ok(engine.act(_submit(engine).id, "instruire", AGENT))
+    refusal = engine.act(case.id, "chiffrer", AGENT, data={"montant": "beaucoup"})
+    assert isinstance(refusal, Refusal)
+    assert refusal.code == "invalid_input"
+    assert [(e.field_id, e.code) for e in refusal.errors] == [("montant", "invalid_integer")]
+    missing = engine.act(case.id, "chiffrer", AGENT, data={})
+    assert isinstance(missing, Refusal)
+    assert [e.code for e in missing.errors] == ["required"]
+    assert engine.store.get(case.id) == case
