@@ -146,13 +146,21 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
             problems += exc.problems
     if problems:
         raise DefinitionError(list(problems))
-    count = len(sites) + len(args.site)
-    print(
-        f"ok: {len(catalog.forms)} forms, {len(catalog.workflows)} workflows, "
-        f"{len(catalog.cards)} cards, {count} site file{'s' if count != 1 else ''}",
-        file=out,
-    )
+    checked = {str(Path(name).resolve()) for _, name in sites} | {
+        str(Path(path).resolve()) for path in args.site
+    }
+    counts = [
+        _plural(len(catalog.forms), "form"),
+        _plural(len(catalog.workflows), "workflow"),
+        _plural(len(catalog.cards), "card"),
+        _plural(len(checked), "site file"),
+    ]
+    print(f"ok: {', '.join(counts)}", file=out)
     return 0
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _list(args: argparse.Namespace, out: TextIO) -> int:
