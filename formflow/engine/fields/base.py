@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
@@ -296,7 +297,7 @@ class FieldContext:
         return self.form.data_sources.options(source, self.names)
 
 
-class FieldType(Generic[F, V]):
+class FieldType(ABC, Generic[F, V]):
     """Base of field type implementations; one instance per type, stateless.
 
     Subclasses implement `parse` and, when the value is not plain JSON, `to_json` and
@@ -321,13 +322,13 @@ class FieldType(Generic[F, V]):
     #: Messages of ``required`` for this type, when not the generic ones.
     required_messages: ClassVar[Invalid | None] = None
 
+    @abstractmethod
     def parse(self, field: F, raw: RawValue, ctx: FieldContext) -> V | Rejected | None:
         """The typed value of ``raw`` (None: no answer), or why it is refused.
 
         May also raise `Reject` to refuse with one code; `parse_field` turns it into a
         `FieldError` and checks ``required``.
         """
-        raise NotImplementedError
 
     def is_empty(self, value: V | None) -> bool:
         """Whether ``value`` counts as no answer for ``required``."""
@@ -338,8 +339,12 @@ class FieldType(Generic[F, V]):
         return value
 
     def from_json(self, field: F, data: Any) -> V:
-        """The value `to_json` gave ``data`` for; `ValueError` if it cannot be one."""
-        raise NotImplementedError
+        """The value `to_json` gave ``data`` for; `ValueError` if it cannot be one.
+
+        The default accepts data `to_json` left as it was (strings, numbers, lists of
+        them); types whose JSON differs from their value override it.
+        """
+        return data  # type: ignore[no-any-return]
 
     def describe(self, field: F, ctx: FieldContext) -> dict[str, Any]:
         """What a renderer needs to draw the field, as plain data."""
